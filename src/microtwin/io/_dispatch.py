@@ -1,0 +1,132 @@
+"""``read_volume`` / ``write_volume``: pick the format from the path and hand over."""
+
+from __future__ import annotations
+
+import glob
+import importlib
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from microtwin.errors import InputFileNotFoundError, UnknownFormatError
+from microtwin.io._atomic import atomic_output, check_writable
+from microtwin.io._volume import Volume
+
+#: format name -> (module, file extensions)
+FORMATS = {
+    "tiff": ("_tiff", (".tif", ".tiff")),
+    "tiff-folder": ("_tiff", ()),
+    "raw": ("_raw", (".raw", ".bin", ".vol", ".dat")),
+    "npy": ("_numpy", (".npy",)),
+    "npz": ("_numpy", (".npz",)),
+    "hdf5": ("_hdf5", (".h5", ".hdf5", ".hdf", ".he5")),
+    "zarr": ("_zarr", (".zarr",)),
+    "vti": ("_vti", (".vti",)),
+}
+_GLOB_CHARS = set("*?[")
+
+
+def _module(fmt: str):
+    return importlib.import_module(f"microtwin.io.{FORMATS[fmt][0]}")
+
+
+def _format_from_suffix(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    for fmt, (_, extensions) in FORMATS.items():
+        if suffix in extensions:
+            return fmt
+    return None
+
+
+def detect_format(path, for_writing: bool = False) -> str:
+    """Name the format of ``path`` from its extension, or from a folder's content when reading."""
+    path = Path(path)
+    text = str(path)
+    if not for_writing and _GLOB_CHARS & set(text):
+        return "tiff-folder"
+    fmt = _format_from_suffix(path)
+    if fmt is not None:
+        return fmt
+    if not for_writing and path.is_dir():
+        if any((path / marker).exists() for marker in ("zarr.json", ".zarray", ".zgroup")):
+            return "zarr"
+        if any(p.suffix.lower() in (".tif", ".tiff") for p in path.iterdir()):
+            return "tiff-folder"
+        raise UnknownFormatError(f"folder {text!r} holds no TIFF slices and is not a Zarr store")
+    known = sorted({e for _, exts in FORMATS.values() for e in exts})
+    raise UnknownFormatError(
+        f"cannot tell the format of {text!r} from its extension {path.suffix!r}; expected one of "
+        f"{', '.join(known)}, a folder of TIFF slices, or format=..."
+    )
+
+
+def read_volume(path, format: str | None = None, spacing=None, unit: str | None = None, **options) -> Volume:
+    """Read a 3D volume with its voxel size from a file, a folder of slices, or a glob.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file (``.tif``, ``.raw``, ``.npy``, ``.npz``, ``.h5``, ``.zarr``, ``.vti``), a folder of
+        2D TIFF slices (naturally sorted), or a glob such as ``"scan/slice_*.tif"``.
+    format : str, optional
+        Force a format (one of ``FORMATS``) instead of guessing from the name.
+    spacing, unit : optional
+        Override the voxel size found in the file (needed for raw and npy files).
+    **options
+        Format options: raw ``dtype``, ``shape``, ``byte_order``, ``offset``; HDF5/Zarr
+        ``dataset``; HDF5/Zarr ``lazy=True`` (a dask array); npz ``key``; ``progress``.
+
+    Returns
+    -------
+    Volume
+    """
+    text = str(path)
+    path = Path(path)
+    fmt = format or detect_format(path)
+    if fmt not in FORMATS:
+        raise UnknownFormatError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt == "tiff-folder" and _GLOB_CHARS & set(text):
+        if not glob.glob(text):
+            raise InputFileNotFoundError(f"no file matches {text!r}")
+    elif not path.exists():
+        raise InputFileNotFoundError(f"no such file or folder: {text!r}")
+    reader = _module(fmt).read_folder if fmt == "tiff-folder" else _module(fmt).read
+    volume = reader(text if fmt == "tiff-folder" else path, **options)
+    meta = {**volume.meta, "format": fmt, "source": text}
+    if spacing is not None or unit is not None:
+        volume = replace(
+            volume,
+            spacing=volume.spacing if spacing is None else spacing,
+            unit=volume.unit if unit is None else unit,
+        )
+    return replace(volume, meta=meta)
+
+
+def write_volume(path, volume, spacing=None, unit: str | None = None, overwrite: bool = False,
+                 format: str | None = None, **options) -> Path:
+    """Write a volume (or a bare 3D array) with its voxel size; returns the path written.
+
+    The output is written under a temporary name and renamed when complete, so a failed
+    write leaves nothing behind. An existing output is only replaced with ``overwrite=True``.
+    ``spacing``/``unit`` override those of a :class:`Volume` (or give them to a bare array).
+    Formats that cannot hold spacing (``.npy``, ``.raw``) drop it; ``.tif``, ``.npz``, ``.h5``,
+    ``.zarr`` and ``.vti`` keep it.
+    """
+    path = Path(path)
+    if not isinstance(volume, Volume):
+        volume = Volume(volume if hasattr(volume, "ndim") else np.asarray(volume))
+    if spacing is not None or unit is not None:
+        volume = replace(
+            volume,
+            spacing=volume.spacing if spacing is None else spacing,
+            unit=volume.unit if unit is None else unit,
+        )
+    fmt = format or detect_format(path, for_writing=True)
+    if fmt not in FORMATS:
+        raise UnknownFormatError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    check_writable(path, overwrite)
+    writer = _module(fmt).write_folder if fmt == "tiff-folder" else _module(fmt).write
+    with atomic_output(path, overwrite=overwrite) as tmp:
+        writer(tmp, volume, **options)
+    return path
