@@ -1,6 +1,6 @@
 """Lengths with units: parse ``"20nm"``, ``"0.02 um"``, ``"2e-8 m"`` and convert between units.
 
-Canonical unit names are ``"nm"``, ``"µm"`` (micro sign U+00B5), ``"mm"``, ``"cm"``, ``"m"``,
+Canonical unit names are ``"Å"``, ``"nm"``, ``"µm"`` (micro sign U+00B5), ``"mm"``, ``"cm"``, ``"m"``,
 and ``"voxel"`` for images whose physical voxel size is unknown (spacing in voxels).
 """
 
@@ -15,9 +15,10 @@ from microtwin.errors import UnitError
 VOXEL = "voxel"
 
 #: metres per unit, for every canonical length unit
-METRES_PER_UNIT = {"nm": 1e-9, "µm": 1e-6, "mm": 1e-3, "cm": 1e-2, "m": 1.0}
+METRES_PER_UNIT = {"Å": 1e-10, "nm": 1e-9, "µm": 1e-6, "mm": 1e-3, "cm": 1e-2, "m": 1.0}
 
 _ALIASES = {
+    "\u00c5": "\u00c5", "\u212b": "\u00c5", "angstrom": "\u00c5", "angstroms": "\u00c5", "\\u00c5": "\u00c5",
     "nm": "nm", "nanometer": "nm", "nanometers": "nm", "nanometre": "nm", "nanometres": "nm",
     "µm": "µm", "μm": "µm", "um": "µm", "micron": "µm", "microns": "µm",
     "micrometer": "µm", "micrometers": "µm", "micrometre": "µm", "micrometres": "µm",

@@ -6,6 +6,7 @@ VTK ImageData ``.vti`` for ParaView.
 """
 
 from microtwin.io._dispatch import FORMATS, detect_format, read_volume, write_volume
+from microtwin.io._summary import label_fractions, summarize
 from microtwin.io._volume import Volume
 
-__all__ = ["FORMATS", "Volume", "detect_format", "read_volume", "write_volume"]
+__all__ = ["FORMATS", "Volume", "detect_format", "label_fractions", "read_volume", "summarize", "write_volume"]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import glob
 import importlib
+import inspect
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from microtwin.errors import InputFileNotFoundError, UnknownFormatError
+from microtwin.errors import InputFileNotFoundError, ParameterError, UnknownFormatError
 from microtwin.io._atomic import atomic_output, check_writable
 from microtwin.io._volume import Volume
 
@@ -39,6 +40,26 @@ def _format_from_suffix(path: Path) -> str | None:
     return None
 
 
+def _call_with_options(func, fmt: str, path, volume=None, options=None):
+    """Call a format's reader/writer with the options it takes; refuse options it does not take.
+
+    ``progress`` is a general option, silently dropped for formats that have no progress bar.
+    """
+    params = inspect.signature(func).parameters
+    options = dict(options or {})
+    if "progress" in options and "progress" not in params:
+        del options["progress"]
+    fixed = {"path", "volume"}
+    accepted = [name for name in params if name not in fixed]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown and not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        raise ParameterError(
+            f"option(s) {', '.join(unknown)} do not apply to {fmt} files; "
+            f"{fmt} takes {', '.join(accepted) or 'no options'}"
+        )
+    return func(path, **options) if volume is None else func(path, volume, **options)
+
+
 def detect_format(path, for_writing: bool = False) -> str:
     """Name the format of ``path`` from its extension, or from a folder's content when reading."""
     path = Path(path)
@@ -51,7 +72,7 @@ def detect_format(path, for_writing: bool = False) -> str:
     if not for_writing and path.is_dir():
         if any((path / marker).exists() for marker in ("zarr.json", ".zarray", ".zgroup")):
             return "zarr"
-        if any(p.suffix.lower() in (".tif", ".tiff") for p in path.iterdir()):
+        if any(p.suffix.lower() in (".tif", ".tiff") and not p.name.startswith(".") for p in path.iterdir()):
             return "tiff-folder"
         raise UnknownFormatError(f"folder {text!r} holds no TIFF slices and is not a Zarr store")
     known = sorted({e for _, exts in FORMATS.values() for e in exts})
@@ -92,7 +113,7 @@ def read_volume(path, format: str | None = None, spacing=None, unit: str | None 
     elif not path.exists():
         raise InputFileNotFoundError(f"no such file or folder: {text!r}")
     reader = _module(fmt).read_folder if fmt == "tiff-folder" else _module(fmt).read
-    volume = reader(text if fmt == "tiff-folder" else path, **options)
+    volume = _call_with_options(reader, fmt, text if fmt == "tiff-folder" else path, options=options)
     meta = {**volume.meta, "format": fmt, "source": text}
     if spacing is not None or unit is not None:
         volume = replace(
@@ -128,5 +149,5 @@ def write_volume(path, volume, spacing=None, unit: str | None = None, overwrite:
     check_writable(path, overwrite)
     writer = _module(fmt).write_folder if fmt == "tiff-folder" else _module(fmt).write
     with atomic_output(path, overwrite=overwrite) as tmp:
-        writer(tmp, volume, **options)
+        _call_with_options(writer, fmt, tmp, volume, options)
     return path

@@ -1,0 +1,5 @@
+"""``python -m microtwin`` is the ``microtwin`` command."""
+
+from microtwin.cli import main
+
+main()
