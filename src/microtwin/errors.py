@@ -48,3 +48,11 @@ class OutputExistsError(MicrotwinError, FileExistsError):
 
 class ParameterError(MicrotwinError, ValueError):
     """A parameter is out of its allowed range or inconsistent with the input."""
+
+
+class EmptyPhaseError(MicrotwinError, ValueError):
+    """A phase has no voxels (or fills the whole image) where the estimator needs both."""
+
+
+class PercolationError(MicrotwinError, ValueError):
+    """A phase does not connect the inlet and outlet faces along the requested axis."""

@@ -14,27 +14,29 @@ from microtwin.errors import InputFileNotFoundError, ParameterError, UnknownForm
 from microtwin.io._atomic import atomic_output, check_writable
 from microtwin.io._volume import Volume
 
-#: format name -> (module, file extensions)
+#: format name -> (module, file extensions, reader, writer)
 FORMATS = {
-    "tiff": ("_tiff", (".tif", ".tiff")),
-    "tiff-folder": ("_tiff", ()),
-    "raw": ("_raw", (".raw", ".bin", ".vol", ".dat")),
-    "npy": ("_numpy", (".npy",)),
-    "npz": ("_numpy", (".npz",)),
-    "hdf5": ("_hdf5", (".h5", ".hdf5", ".hdf", ".he5")),
-    "zarr": ("_zarr", (".zarr",)),
-    "vti": ("_vti", (".vti",)),
+    "tiff": ("_tiff", (".tif", ".tiff"), "read", "write"),
+    "tiff-folder": ("_tiff", (), "read_folder", "write_folder"),
+    "raw": ("_raw", (".raw", ".bin", ".vol", ".dat"), "read", "write"),
+    "npy": ("_numpy", (".npy",), "read", "write_npy"),
+    "npz": ("_numpy", (".npz",), "read", "write_npz"),
+    "hdf5": ("_hdf5", (".h5", ".hdf5", ".hdf", ".he5"), "read", "write"),
+    "zarr": ("_zarr", (".zarr",), "read", "write"),
+    "vti": ("_vti", (".vti",), "read", "write"),
 }
 _GLOB_CHARS = set("*?[")
 
 
-def _module(fmt: str):
-    return importlib.import_module(f"microtwin.io.{FORMATS[fmt][0]}")
+def _function(fmt: str, role: str):
+    """The reader (role "read") or writer (role "write") of a format."""
+    module, _, reader, writer = FORMATS[fmt]
+    return getattr(importlib.import_module(f"microtwin.io.{module}"), reader if role == "read" else writer)
 
 
 def _format_from_suffix(path: Path) -> str | None:
     suffix = path.suffix.lower()
-    for fmt, (_, extensions) in FORMATS.items():
+    for fmt, (_, extensions, _, _) in FORMATS.items():
         if suffix in extensions:
             return fmt
     return None
@@ -75,7 +77,7 @@ def detect_format(path, for_writing: bool = False) -> str:
         if any(p.suffix.lower() in (".tif", ".tiff") and not p.name.startswith(".") for p in path.iterdir()):
             return "tiff-folder"
         raise UnknownFormatError(f"folder {text!r} holds no TIFF slices and is not a Zarr store")
-    known = sorted({e for _, exts in FORMATS.values() for e in exts})
+    known = sorted({e for _, exts, _, _ in FORMATS.values() for e in exts})
     raise UnknownFormatError(
         f"cannot tell the format of {text!r} from its extension {path.suffix!r}; expected one of "
         f"{', '.join(known)}, a folder of TIFF slices, or format=..."
@@ -95,8 +97,11 @@ def read_volume(path, format: str | None = None, spacing=None, unit: str | None 
     spacing, unit : optional
         Override the voxel size found in the file (needed for raw and npy files).
     **options
-        Format options: raw ``dtype``, ``shape``, ``byte_order``, ``offset``; HDF5/Zarr
-        ``dataset``; HDF5/Zarr ``lazy=True`` (a dask array); npz ``key``; ``progress``.
+        Format options (an option a format does not take is an error):
+        raw ``dtype``, ``shape``, ``byte_order``, ``offset``, ``mmap``; npy ``mmap_mode``;
+        npz ``key``; HDF5/Zarr ``dataset``, ``lazy=True`` (a dask array, out-of-core) and
+        ``chunks``; slice folders ``progress``. A lazily read HDF5 file stays open while
+        the array is in use.
 
     Returns
     -------
@@ -112,7 +117,7 @@ def read_volume(path, format: str | None = None, spacing=None, unit: str | None 
             raise InputFileNotFoundError(f"no file matches {text!r}")
     elif not path.exists():
         raise InputFileNotFoundError(f"no such file or folder: {text!r}")
-    reader = _module(fmt).read_folder if fmt == "tiff-folder" else _module(fmt).read
+    reader = _function(fmt, "read")
     volume = _call_with_options(reader, fmt, text if fmt == "tiff-folder" else path, options=options)
     meta = {**volume.meta, "format": fmt, "source": text}
     if spacing is not None or unit is not None:
@@ -132,7 +137,10 @@ def write_volume(path, volume, spacing=None, unit: str | None = None, overwrite:
     write leaves nothing behind. An existing output is only replaced with ``overwrite=True``.
     ``spacing``/``unit`` override those of a :class:`Volume` (or give them to a bare array).
     Formats that cannot hold spacing (``.npy``, ``.raw``) drop it; ``.tif``, ``.npz``, ``.h5``,
-    ``.zarr`` and ``.vti`` keep it.
+    ``.zarr`` and ``.vti`` keep it. Write options: TIFF ``compression``; npz/vti ``compress``;
+    raw ``byte_order``; HDF5 ``dataset``, ``compression``, ``chunks``; Zarr ``chunks``,
+    ``compressor``; vti ``name``; slice folders (``format="tiff-folder"``) ``progress``.
+    A lazy (dask) volume is written block by block to Zarr, HDF5 and npy.
     """
     path = Path(path)
     if not isinstance(volume, Volume):
@@ -147,7 +155,7 @@ def write_volume(path, volume, spacing=None, unit: str | None = None, overwrite:
     if fmt not in FORMATS:
         raise UnknownFormatError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     check_writable(path, overwrite)
-    writer = _module(fmt).write_folder if fmt == "tiff-folder" else _module(fmt).write
+    writer = _function(fmt, "write")
     with atomic_output(path, overwrite=overwrite) as tmp:
         _call_with_options(writer, fmt, tmp, volume, options)
     return path

@@ -60,29 +60,24 @@ def test_existing_output_is_kept_without_overwrite(tmp_path):
 
 
 def test_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
-    import types
-
     def write_half_then_fail(path, volume):
         path.write_bytes(b"half a file")
         raise OSError("disk full")
 
-    fake = types.SimpleNamespace(write=write_half_then_fail)
-    monkeypatch.setattr("microtwin.io._dispatch._module", lambda fmt: fake)
+    monkeypatch.setattr("microtwin.io._dispatch._function", lambda fmt, role: write_half_then_fail)
     with pytest.raises(OSError, match="disk full"):
         write_volume(tmp_path / "a.npy", np.zeros((2, 2, 2)))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_failed_overwrite_keeps_the_old_file(tmp_path, monkeypatch):
-    import types
-
     path = tmp_path / "a.npy"
     write_volume(path, np.full((2, 2, 2), 7, np.uint8))
 
     def fail(path, volume):
         raise OSError("disk full")
 
-    monkeypatch.setattr("microtwin.io._dispatch._module", lambda fmt: types.SimpleNamespace(write=fail))
+    monkeypatch.setattr("microtwin.io._dispatch._function", lambda fmt, role: fail)
     with pytest.raises(OSError):
         write_volume(path, np.zeros((2, 2, 2)), overwrite=True)
     monkeypatch.undo()
@@ -108,3 +103,10 @@ def test_spacing_override_replaces_file_spacing(tmp_path):
 def test_every_error_is_a_microtwin_error(tmp_path):
     with pytest.raises(MicrotwinError):
         read_volume(tmp_path / "missing.h5")
+
+
+def test_npz_format_is_honoured_whatever_the_extension(tmp_path):
+    path = tmp_path / "volume.dat"
+    write_volume(path, Volume(np.ones((2, 3, 4), np.uint8), spacing=5, unit="nm"), format="npz")
+    vol = read_volume(path, format="npz")
+    assert vol.spacing == (5.0, 5.0, 5.0) and vol.shape == (2, 3, 4)
