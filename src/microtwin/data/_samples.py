@@ -26,7 +26,7 @@ SAMPLES = {
         name="nrel_nmc_cathode",
         filename="nrel_nmc_cathode.npz",
         description=(
-            "Central 192³ crop of NREL's calendered NMC532 cathode 'nmc-1-cal' (X-ray CT, 0.398 µm voxels) "
+            "Central 192³ crop of NREL's calendered NMC cathode 'nmc-1-cal' (X-ray CT, 0.398 µm voxels) "
             "from MATBOX, whose carbon-binder domain (CBD) was added by MATBOX's distance-based 'bridge' "
             "generator. Labels 0 pore, 1 NMC (real, segmented CT), 2 CBD (generated)."
         ),
