@@ -6,6 +6,7 @@ from microtwin import __version__
 from microtwin.cli._common import MicrotwinGroup
 from microtwin.cli._demo import demo
 from microtwin.cli._io_commands import convert, info
+from microtwin.cli._measure import measure
 
 
 @click.group(cls=MicrotwinGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,6 +17,7 @@ def main():
 
 main.add_command(info)
 main.add_command(convert)
+main.add_command(measure)
 main.add_command(demo)
 
 __all__ = ["main"]
