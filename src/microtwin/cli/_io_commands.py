@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from microtwin.cli._common import (echo_json, output_options, progress_enabled, read_options, reading_kwargs,
+from microtwin.cli._common import (echo_json, progress_enabled, read_options, reading_kwargs,
                                    report_options, spacing_option)
 from microtwin.errors import ParameterError
 from microtwin.filters import downsample

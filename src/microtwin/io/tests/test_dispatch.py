@@ -1,8 +1,13 @@
 import numpy as np
 import pytest
 
-from microtwin.errors import (InputFileNotFoundError, MicrotwinError, OutputExistsError, ParameterError,
-                              UnknownFormatError)
+from microtwin.errors import (
+    InputFileNotFoundError,
+    MicrotwinError,
+    OutputExistsError,
+    ParameterError,
+    UnknownFormatError,
+)
 from microtwin.io import Volume, detect_format, read_volume, write_volume
 
 

@@ -4,19 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from microtwin.errors import CorruptFileError, DimensionError, ParameterError
 from microtwin.io import Volume, read_volume, write_volume
-
-DTYPES = ["uint8", "uint16", "int32", "float32", "bool"]
-UNITS = ["nm", "µm", "mm", "m", "voxel"]
-volumes = st.sampled_from(DTYPES).flatmap(lambda dt: hnp.arrays(dt, st.tuples(*[st.integers(1, 9)] * 3)))
-spacings = st.tuples(*[st.floats(1e-3, 1e3)] * 3)
-json_values = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False),
-                        st.text(st.characters(exclude_categories=["Cs"]), max_size=8), st.booleans())
-metas = st.dictionaries(st.text(st.characters(exclude_categories=["Cs"]), max_size=8).filter(
-    lambda k: k not in ("format", "source")), json_values | st.lists(json_values, max_size=3), max_size=4)
+from microtwin.io.tests._strategies import UNITS, metas, spacings, volumes
 
 
 @settings(max_examples=25, deadline=None)

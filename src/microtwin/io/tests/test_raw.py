@@ -5,16 +5,7 @@ from hypothesis import strategies as st
 
 from microtwin.errors import ParameterError, RawSizeError
 from microtwin.io import read_volume, write_volume
-
-
-def random_volume(dtype: str, shape, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    if dtype == "bool":
-        return rng.random(shape) < 0.5
-    if dtype.startswith("float"):
-        return rng.normal(size=shape).astype(dtype)
-    info = np.iinfo(dtype)
-    return rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype)
+from microtwin.io.tests._strategies import random_volume
 
 
 @settings(max_examples=25, deadline=None)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from microtwin.errors import CorruptFileError, DimensionError
 from microtwin.io import _tiff, read_volume, write_volume
 from microtwin.io._tiff import natural_key
+from microtwin.io.tests._strategies import random_volume
 
 DTYPES = ["uint8", "uint16", "int32", "float32", "bool"]
 
@@ -22,14 +23,6 @@ def shared_data(*parts) -> Path:
     return path
 
 
-def random_volume(dtype: str, shape, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    if dtype == "bool":
-        return rng.random(shape) < 0.5
-    if dtype.startswith("float"):
-        return rng.normal(size=shape).astype(dtype)
-    info = np.iinfo(dtype)
-    return rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype)
 
 
 shapes = st.tuples(*[st.integers(1, 9)] * 3)
