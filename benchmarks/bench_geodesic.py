@@ -31,16 +31,12 @@ Target (issue #3): geodesic_tortuosity no slower than skfmm's travel time.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from _harness import compile_time, peak_memory, timed
 
 
 def skfmm_tortuosity(x):
@@ -70,80 +66,25 @@ def tool(name):
     }[name]
 
 
-def small():
+def warm_input(name=None):
     """A 16³ channel for warm-up calls."""
     x = np.zeros((16, 16, 16), bool)
     x[:, 4:12, 4:12] = True
     return x
 
 
-_IMPORT = f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); from bench_geodesic import tool, small\n"
-
-_MEMORY_PROBE = _IMPORT + """
-import json
-import numpy as np
-name, path = sys.argv[1], sys.argv[2]
-run = tool(name)
-
-def status(key):
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith(key)) * 1024
-
-x = np.load(path)
-run(small())  # warm-up: numba compilation or cache load
-try:
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # reset the peak resident set to the current one
-except OSError:
-    pass
-before = status("VmRSS:")
-run(x)
-print(json.dumps({"peak": status("VmHWM:") - before}))
-"""
-
-_COMPILE_PROBE = _IMPORT + """
-import time
-run = tool(sys.argv[1])
-start = time.perf_counter()
-run(small())
-print(time.perf_counter() - start)
-"""
-
-
-def peak_memory(name: str, path: Path) -> float:
-    """Peak extra resident memory (bytes) of one call, in a fresh process."""
-    out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, name, str(path)], check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out.splitlines()[-1])["peak"]
-
-
-def compile_time(name: str) -> float:
-    """Seconds of the first call in a fresh process with an empty numba cache (compilation)."""
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        out = subprocess.run([sys.executable, "-c", _COMPILE_PROBE, name], check=True, capture_output=True,
-                             text=True, env=env).stdout
-    return float(out.split()[-1])
-
-
-def timed(function, *args):
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = function(*args)
-    return result, time.perf_counter() - wall, time.process_time() - cpu
-
-
 def table(names, x, repeats, path):
     """Median wall/CPU seconds, peak memory and result of each tool, run alternately."""
     runs = {name: [] for name in names}
     for name in names:
-        timed(tool(name), small())
+        timed(tool(name), warm_input())
     for _ in range(repeats):
         for name in names:
             runs[name].append(timed(tool(name), x))
     rows = {}
     for name, records in runs.items():
         wall, cpu = (statistics.median(r[i] for r in records) for i in (1, 2))
-        rows[name] = (wall, cpu, peak_memory(name, path), records[-1][0])
+        rows[name] = (wall, cpu, peak_memory(__file__, name, path), records[-1][0])
     return rows
 
 
@@ -167,8 +108,8 @@ def main():
     load = Path("/proc/loadavg").read_text().split()[:3]
     print(f"geodesic tortuosity along axis 0, blobs {n}³ (porosity {x.mean():.3f}, input "
           f"{x.nbytes / 1e6:.0f} MB bool); load average {' '.join(load)}")
-    warm = {name: timed(tool(name), small())[1] for name in ("dijkstra", "fmm", "connectivity")}
-    cold = {name: compile_time(name) for name in warm}
+    warm = {name: timed(tool(name), warm_input())[1] for name in ("dijkstra", "fmm", "connectivity")}
+    cold = {name: compile_time(__file__, name) for name in warm}
     print("first call: " + ", ".join(f"{name} {warm[name]:.2f} s (empty cache {cold[name]:.1f} s)" for name in warm))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "blobs.npy"

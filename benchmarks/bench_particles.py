@@ -30,16 +30,13 @@ Target (issue #3): particle table >= 2x faster than regionprops_3D.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from _harness import compile_time, peak_memory, timed
 from scipy import ndimage
 
 
@@ -83,60 +80,13 @@ def small_input(tool):
     return ndimage.label(solid)[0] if tool.endswith("table") else solid
 
 
-_LOAD_THIS_FILE = """
-import importlib.util, json, sys, time
-import numpy as np
-spec = importlib.util.spec_from_file_location("bench_particles", sys.argv[1])
-bench = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench)
-"""
-
-_MEMORY_PROBE = _LOAD_THIS_FILE + """
-tool, path = sys.argv[2], sys.argv[3]
-
-def status(key):
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith(key)) * 1024
-
-image = np.load(path)
-bench.TOOLS[tool](bench.small_input(tool))  # warm-up: imports, numba compilation / cache load
-try:
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # reset the peak resident set to the current one
-except OSError:
-    pass
-before = status("VmRSS:")
-bench.TOOLS[tool](image)
-print(json.dumps({"peak": status("VmHWM:") - before}))
-"""
-
-_COMPILE_PROBE = _LOAD_THIS_FILE + """
-start = time.perf_counter()
-bench.ours_table(bench.ours_separation(bench.small_input("ours_separation")))
-print(time.perf_counter() - start)
-"""
+def tool(name):
+    """The function measured under ``name`` (a key of ``TOOLS``)."""
+    return TOOLS[name]
 
 
-def peak_memory(tool: str, path: Path) -> float:
-    """Peak extra resident memory (bytes) of one call, in a fresh process."""
-    out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, __file__, tool, str(path)], check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out.splitlines()[-1])["peak"]
-
-
-def compile_time() -> float:
-    """Seconds of ours' first calls in a fresh process with an empty numba cache (compilation)."""
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        out = subprocess.run([sys.executable, "-c", _COMPILE_PROBE, __file__], check=True, capture_output=True,
-                             text=True, env=env).stdout
-    return float(out.split()[-1])
-
-
-def timed(function, *args):
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = function(*args)
-    return result, time.perf_counter() - wall, time.process_time() - cpu
+def warm_input(name):
+    return small_input(name)
 
 
 def agreement(a: np.ndarray, b: np.ndarray) -> float:
@@ -185,7 +135,7 @@ def main():
         if name != "snow_separation" or args.snow_repeats:
             _, wall, _ = timed(tool, small_input(name))
             print(f"  warm-up {name}: {wall:.2f} s")
-    print(f"  ours compile time with an empty numba cache: {compile_time():.1f} s (not in the timings)")
+    print(f"  ours compile time with an empty numba cache: {compile_time(__file__, 'ours_separation') + compile_time(__file__, 'ours_table'):.1f} s (not in the timings)")
 
     separation = {"ours": ours_separation, "skimage": skimage_separation}
     repeats = {"ours": args.repeats, "skimage": args.repeats}
@@ -200,8 +150,8 @@ def main():
         np.save(solid_path, solid)
         np.save(labels_path, ours_labels)
         probe = {"ours": "ours_separation", "skimage": "skimage_separation", "porespy SNOW": "snow_separation"}
-        sep_memory = {name: peak_memory(probe[name], solid_path) for name in separation}
-        table_memory = {name: peak_memory(f"{name}_table", labels_path) for name in ("ours", "porespy")}
+        sep_memory = {name: peak_memory(__file__, probe[name], solid_path) for name in separation}
+        table_memory = {name: peak_memory(__file__, f"{name}_table", labels_path) for name in ("ours", "porespy")}
 
     print(f"\n1. separation (bool {solid.nbytes / 1e6:.0f} MB -> labels), medians; ratios to ours")
     report([(name, (*sep_times[name], sep_memory[name])) for name in separation], solid.nbytes, "ours")

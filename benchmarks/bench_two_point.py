@@ -26,76 +26,29 @@ skipped. Targets (issue #3): ≥ 10× faster, ≤ 1/4 of porespy's peak memory.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from _harness import compile_time, peak_memory, timed
 
 PORESPY_BYTES_PER_VOXEL = 740
 
-_MEMORY_PROBE = """
-import json, sys
-import numpy as np
-tool, path = sys.argv[1], sys.argv[2]
-if tool == "porespy":
-    import porespy
-    run = lambda x: porespy.metrics.two_point_correlation(x)
-else:
-    from microtwin.measure._two_point import two_point as run
+def tool(name):
+    """The function measured under ``name`` ("ours" or "porespy")."""
+    if name == "porespy":
+        import porespy
 
-def status(key):
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith(key)) * 1024
+        return porespy.metrics.two_point_correlation
+    from microtwin.measure._two_point import two_point
 
-x = np.load(path)
-run(np.random.default_rng(0).random((24, 24, 24)) < 0.4)  # warm-up: numba compilation
-try:
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # reset the peak resident set to the current one
-except OSError:
-    pass
-before = status("VmRSS:")
-run(x)
-print(json.dumps({"peak": status("VmHWM:") - before}))
-"""
+    return two_point
 
 
-def peak_memory(tool: str, path: Path) -> float:
-    """Peak extra resident memory (bytes) of one call, in a fresh process."""
-    out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, tool, str(path)], check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out.splitlines()[-1])["peak"]
-
-
-_COMPILE_PROBE = """
-import time
-import numpy as np
-from microtwin.measure._two_point import two_point
-start = time.perf_counter()
-two_point(np.ones((8, 8, 8), bool))
-print(time.perf_counter() - start)
-"""
-
-
-def compile_time() -> float:
-    """Seconds of the first call in a fresh process with an empty numba cache (compilation)."""
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        out = subprocess.run([sys.executable, "-c", _COMPILE_PROBE], check=True, capture_output=True,
-                             text=True, env=env).stdout
-    return float(out.split()[-1])
-
-
-def timed(function, *args, **kwargs):
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - wall, time.process_time() - cpu
+def warm_input(name):
+    """A small volume for warm-up calls."""
+    return np.random.default_rng(0).random((24, 24, 24)) < 0.4
 
 
 def main():
@@ -118,7 +71,7 @@ def main():
     _, compile_ours, _ = timed(two_point, small)
     _, compile_theirs, _ = timed(porespy.metrics.two_point_correlation, small)
     print(f"warm-up: ours {compile_ours:.2f} s (numba compile or cache load; with an empty cache "
-          f"{compile_time():.2f} s), porespy {compile_theirs:.2f} s (numba compile, porespy does not cache)")
+          f"{compile_time(__file__, 'ours'):.2f} s), porespy {compile_theirs:.2f} s (numba compile, porespy does not cache)")
     if not run_porespy:
         print(f"porespy skipped: predicted peak {predicted / 1e9:.1f} GB > {args.porespy_limit_gb:g} GB")
 
@@ -133,7 +86,7 @@ def main():
         path = Path(folder) / "blobs.npy"
         np.save(path, x)
         tools = ["ours", "porespy"] if run_porespy else ["ours"]
-        memory = {tool: peak_memory(tool, path) for tool in tools}
+        memory = {name: peak_memory(__file__, name, path) for name in tools}
 
     rows = []
     for tool, runs in times.items():
