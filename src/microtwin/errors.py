@@ -56,3 +56,7 @@ class EmptyPhaseError(MicrotwinError, ValueError):
 
 class PercolationError(MicrotwinError, ValueError):
     """A phase does not connect the inlet and outlet faces along the requested axis."""
+
+
+class ConvergenceError(MicrotwinError, RuntimeError):
+    """An iterative solver stopped at its iteration limit before meeting its tolerances."""
