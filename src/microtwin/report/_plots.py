@@ -77,6 +77,24 @@ def plot_phase_slices(labels: np.ndarray, phases: dict, axis: int = 0) -> Figure
     return fig
 
 
+def plot_potential_slices(potentials: dict, axis: int = 0) -> Figure:
+    """The middle slice (parallel to ``axis``, so the potential drop is visible) of each potential field.
+
+    ``potentials`` maps a title to a 3D potential (NaN where no current flows, drawn grey).
+    """
+    fig = Figure(figsize=(3.4 * len(potentials), 3.4), layout="constrained")
+    for i, (title, potential) in enumerate(potentials.items()):
+        cut = next(a for a in range(3) if a != axis)
+        mid = np.take(potential, potential.shape[cut] // 2, axis=cut)  # a plane containing the axis
+        ax = fig.add_subplot(1, len(potentials), i + 1)
+        ax.set_facecolor("0.75")
+        image = ax.imshow(np.ma.masked_invalid(mid), cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(title, fontsize="small")
+        ax.set_axis_off()
+        fig.colorbar(image, ax=ax, shrink=0.8, label="potential")
+    return fig
+
+
 def save_figure(fig: Figure, path, overwrite: bool = False, dpi: int = 120) -> Path:
     """Write ``fig`` as PNG under a temporary name, then rename; returns the path."""
     path = Path(path)
