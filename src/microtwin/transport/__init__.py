@@ -10,7 +10,8 @@
 
 from microtwin.transport._conduct import TransportResult, conduct, tortuosity_factor
 from microtwin.transport._m_factor import MFactorFit, fit_m_factor, predict_m_factor
+from microtwin.transport._random_walk import RandomWalkResult, random_walk
 from microtwin.transport._tensor import TensorResult, effective_tensor
 
-__all__ = ["MFactorFit", "TensorResult", "TransportResult", "conduct", "effective_tensor", "fit_m_factor",
-           "predict_m_factor", "tortuosity_factor"]
+__all__ = ["MFactorFit", "RandomWalkResult", "TensorResult", "TransportResult", "conduct", "effective_tensor",
+           "fit_m_factor", "predict_m_factor", "random_walk", "tortuosity_factor"]

@@ -21,10 +21,12 @@ second order", Computing 55 (1995) 379–393.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
 _COARSEST = 1000  # cells solved directly
+_SERIAL = 40_000  # levels smaller than this run on one thread (a parallel launch costs more)
 
 
 @njit(cache=True, parallel=True)
@@ -67,7 +69,7 @@ def apply(gz, gy, gx, diag, x, out):
 
 
 @njit(cache=True, parallel=True)
-def _sweep(gz, gy, gx, diag, x, b, parity, reverse):
+def _sweep(gz, gy, gx, inv_diag, x, b, parity, reverse):
     """Gauss–Seidel on the planes k ≡ parity (mod 2), in parallel; lexicographic inside each plane
     (``reverse``: backwards, so that forward-then-backward sweeps make a symmetric smoother)."""
     nz, ny, nx = gy.shape
@@ -77,9 +79,9 @@ def _sweep(gz, gy, gx, diag, x, b, parity, reverse):
             j = ny - 1 - jj if reverse else jj
             for ii in range(nx):
                 i = nx - 1 - ii if reverse else ii
-                d = diag[k, j, i]
-                if d > 0:
-                    x[k, j, i] = (b[k, j, i] + _neighbour_sum(gz, gy, gx, x, k, j, i)) / d
+                w = inv_diag[k, j, i]
+                if w > 0:
+                    x[k, j, i] = (b[k, j, i] + _neighbour_sum(gz, gy, gx, x, k, j, i)) * w
 
 
 @njit(cache=True, parallel=True)
@@ -137,8 +139,24 @@ def dot(a, b):
     """``Σ a b`` in float64 (parallel over planes)."""
     total = 0.0
     for k in prange(a.shape[0]):
-        total += np.sum(a[k] * b[k])
+        s = 0.0
+        for j in range(a.shape[1]):
+            for i in range(a.shape[2]):
+                s += a[k, j, i] * b[k, j, i]
+        total += s
     return total
+
+
+@njit(cache=True, parallel=True)
+def _inverse(diag):
+    """``1/d`` where ``d > 0``, else 0 (cells that carry no current stay at 0)."""
+    out = np.zeros_like(diag)
+    for k in prange(diag.shape[0]):
+        for j in range(diag.shape[1]):
+            for i in range(diag.shape[2]):
+                if diag[k, j, i] > 0:
+                    out[k, j, i] = 1.0 / diag[k, j, i]
+    return out
 
 
 class Level:
@@ -148,11 +166,12 @@ class Level:
         self.gz, self.gy, self.gx = gz, gy, gx
         self.shape = gy.shape
         self.diag = diagonal(gz, gy, gx)
+        self.inv_diag = _inverse(self.diag)
 
     def apply(self, x, out):
         apply(self.gz, self.gy, self.gx, self.diag, x, out)
 
-    def coarsen(self) -> "Level":
+    def coarsen(self) -> Level:
         shape = tuple(-(-n // 2) for n in self.shape)
         cgz = np.empty((shape[0] + 1, *shape[1:]), self.gz.dtype)
         cgy, cgx = np.empty(shape, self.gy.dtype), np.empty(shape, self.gx.dtype)
@@ -198,10 +217,17 @@ class Hierarchy:
         if level == len(self.levels) - 1:
             return self.direct.solve(r)
         lv = self.levels[level]
+        if lv.diag.size < _SERIAL and numba.get_num_threads() > 1:
+            threads = numba.get_num_threads()
+            numba.set_num_threads(1)
+            try:
+                return self(r, level)
+            finally:
+                numba.set_num_threads(threads)
         x = np.zeros(lv.shape)
         for _ in range(self.steps):
-            _sweep(lv.gz, lv.gy, lv.gx, lv.diag, x, r, 0, False)
-            _sweep(lv.gz, lv.gy, lv.gx, lv.diag, x, r, 1, False)
+            _sweep(lv.gz, lv.gy, lv.gx, lv.inv_diag, x, r, 0, False)
+            _sweep(lv.gz, lv.gy, lv.gx, lv.inv_diag, x, r, 1, False)
         coarse = np.empty(self.levels[level + 1].shape)
         _restrict_residual(lv.gz, lv.gy, lv.gx, lv.diag, x, r, coarse)
         if level + 1 == len(self.levels) - 1:
@@ -210,8 +236,8 @@ class Hierarchy:
             correction = self._krylov(coarse, level + 1)
         _prolong_add(correction, x, 1.0)
         for _ in range(self.steps):
-            _sweep(lv.gz, lv.gy, lv.gx, lv.diag, x, r, 1, True)
-            _sweep(lv.gz, lv.gy, lv.gx, lv.diag, x, r, 0, True)
+            _sweep(lv.gz, lv.gy, lv.gx, lv.inv_diag, x, r, 1, True)
+            _sweep(lv.gz, lv.gy, lv.gx, lv.inv_diag, x, r, 0, True)
         return x
 
     def _krylov(self, b, level):
