@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import click
@@ -52,6 +53,11 @@ def _cases(phases: dict | None, conductivity: dict | None, labels_present) -> di
                                  f"{sorted(labels_present)})")
         cases[name] = {label: float(label == value) for label in labels_present}
     return cases
+
+
+def _finite_or_none(value):
+    """JSON has no infinity: τ and MacMullin of a phase that does not percolate are written as null."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 class _Progress:
@@ -115,12 +121,13 @@ def transport(labels, phase_items, conductivity, axis, periodic, allow_zero, rto
                             allow_zero=allow_zero, progress=bar)
             finally:
                 bar.close()
-            results[name][str(a)] = {key: r.to_dict()[key] for key in FIELDS}
+            results[name][str(a)] = {key: _finite_or_none(r.to_dict()[key]) for key in FIELDS}
             if r.potential is not None and r.percolating:
                 potentials[f"{name}, axis {a}"] = r.potential
         if len(axes) == 3:
             tau = [results[name][str(a)]["tortuosity_factor"] for a in axes]
-            results[name]["anisotropy"] = {f"{i}/{j}": tau[i] / tau[j] for i in range(3) for j in range(3) if i < j}
+            results[name]["anisotropy"] = {f"{i}/{j}": tau[i] / tau[j] if tau[i] and tau[j] else None
+                                           for i in range(3) for j in range(3) if i < j}
     data = {"input": str(labels), "spacing": list(volume.spacing), "unit": volume.unit, "periodic": periodic,
             "conductivity": {name: {str(k): v for k, v in sigma.items()} for name, sigma in cases.items()},
             "results": results}
@@ -132,8 +139,9 @@ def transport(labels, phase_items, conductivity, axis, periodic, allow_zero, rto
         for name, per_axis in results.items():
             for a, r in per_axis.items():
                 if a != "anisotropy":
+                    tau = r["tortuosity_factor"]
                     click.echo(f"{name:>12} axis {a}: σ_eff {r['sigma_eff']:.5g}  ε {r['volume_fraction']:.4f}  "
-                               f"τ {r['tortuosity_factor']:.4f}  M {r['m_factor']:.4g}  ({r['iterations']} it)")
+                               f"τ {tau if tau is None else f'{tau:.4f}'}  M {r['m_factor']:.4g}  ({r['iterations']} it)")
         if out_dir is not None:
             click.echo(f"wrote {', '.join(OUTPUTS)} to {out_dir}")
 

@@ -71,3 +71,4 @@ def test_allow_zero_reports_a_phase_that_does_not_percolate(labels_file):
     assert result.returncode == 0, result.stderr
     cbd = json.loads(result.stdout)["results"]["cbd"]["0"]
     assert cbd["percolating"] is False and cbd["sigma_eff"] == 0
+    assert cbd["tortuosity_factor"] is None and "Infinity" not in result.stdout
