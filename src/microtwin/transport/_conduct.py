@@ -92,8 +92,8 @@ def _conductivity_field(labels, conductivity) -> tuple[np.ndarray, dict]:
     missing = sorted(set(present.tolist()) - set(values))
     if missing:
         raise ParameterError(f"labels {missing} are in the image but not in the conductivity map {values}")
-    lookup = np.zeros(int(present.max()) + 1 - min(0, int(present.min())), np.float32)
-    offset = min(0, int(present.min()))
+    offset = min(0, int(present.min()))  # negative labels shift the lookup table
+    lookup = np.zeros(int(present.max()) + 1 - offset, np.float32)
     for label in present.tolist():
         lookup[label - offset] = values[label]
     sigma = lookup[labels.astype(np.int64) - offset] if offset else lookup[labels]
