@@ -10,11 +10,12 @@ Engine (``_max_ball_map``), for any field of squared ball radii (``dt²`` here, 
 radius in :mod:`._intrusion`): keep the balls contained in no larger neighbour's ball (an exact
 lattice test read from a table: the "distance ridge"), then paint each kept ball from a table of
 lattice offsets, skipping the orthants and the inner ball that larger-or-equal neighbours cover,
-with a running maximum, in parallel over z-chunks. Radii are exact, never rounded or binned.
+with a running maximum, in parallel over z-slabs of the output. Radii are exact, never rounded or binned.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -204,42 +205,42 @@ def _covered_parts(r2, kc, jc, ic, lengths):
     By induction on (r2, −distance to the centre) every voxel of a ball still gets ≥ its r2.
     """
     nz, ny, nx = r2.shape
-    rc, inner, inside = r2[kc, jc, ic], -1.0, _inside_mask(kc, jc, ic, r2.shape)
-    skip = ~inside & ((1 << 26) - 1)  # orthants beyond the image need no paint
+    flat, centre = r2.reshape(-1), (kc * ny + jc) * nx + ic
+    rc, inside = flat[centre], _inside_mask(kc, jc, ic, r2.shape)
+    skip, inner = ~inside & ((1 << 26) - 1), -1.0  # orthants beyond the image need no paint
     for t in range(26):
         if inside >> t & 1:
-            rq = r2[kc + _NEIGHBOURS[t, 0], jc + _NEIGHBOURS[t, 1], ic + _NEIGHBOURS[t, 2]]
-            if rq >= rc:
-                skip |= 1 << t
+            rq = flat[centre + (_NEIGHBOURS[t, 0] * ny + _NEIGHBOURS[t, 1]) * nx + _NEIGHBOURS[t, 2]]
+            skip |= np.int64(rq >= rc) << t  # branch-free: the comparison is unpredictable
             if rq > rc:
                 inner = max(inner, np.sqrt(_shrunk(rq)) - lengths[t])
     return inner * (1 - 1e-7), skip  # a hair inside, against rounding
 
 
 @njit(cache=True, parallel=True)
-def _paint(r2, centres, weights, lengths, steps, gnorms, gbucket):
+def _paint(r2, centres, weights, lengths, steps, gnorms, gbucket, n_slabs):
     """``out[x] = max r2(c)`` over the centres ``c`` (sorted flat indices) whose ball holds ``x``.
 
     Balls are painted orthant by orthant from the offset table, less what other balls cover
     (:func:`_covered_parts`): mostly a thin shell facing smaller neighbours. In parallel over
-    z-chunks twice as thick as the largest radius, even then odd ones: no voxel painted twice at once.
+    z-slabs of the output: each slab takes every ball that reaches it and paints only its own
+    slices, so no voxel is written by two threads.
     """
     nz, ny, nx = r2.shape
     out = r2.copy()  # each centre lies in its own ball
     flat = out.reshape(-1)
-    chunk = 2 * (int(np.sqrt(r2.max() / weights[0])) + 1)
-    n_chunks = -(-nz // chunk)
-    for parity in range(2):
-        for half in prange((n_chunks + 1 - parity) // 2):
-            z0 = (2 * half + parity) * chunk
-            first, last = np.searchsorted(centres, z0 * ny * nx), np.searchsorted(centres, (z0 + chunk) * ny * nx)
-            _paint_chunk(r2, flat, centres[first:last], weights, lengths, steps, gnorms, gbucket)
+    reach = int(np.sqrt(r2.max() / weights[0])) + 1
+    for s in prange(n_slabs):
+        z0, z1 = s * nz // n_slabs, (s + 1) * nz // n_slabs
+        first = np.searchsorted(centres, max(z0 - reach, 0) * ny * nx)
+        last = np.searchsorted(centres, min(z1 + reach, nz) * ny * nx)
+        _paint_slab(r2, flat, centres[first:last], z0, z1, weights, lengths, steps, gnorms, gbucket)
     return out
 
 
 @njit(cache=True)
-def _paint_chunk(r2, flat, centres, weights, lengths, steps, gnorms, gbucket):
-    """Paint the balls of ``centres`` into ``flat`` (see :func:`_paint`)."""
+def _paint_slab(r2, flat, centres, z0, z1, weights, lengths, steps, gnorms, gbucket):
+    """Paint the balls of ``centres`` into the slices ``z0 ≤ k < z1`` of ``flat`` (see :func:`_paint`)."""
     nz, ny, nx = r2.shape
     top = gbucket.shape[1] - 2
     span = np.empty(16, np.int64)  # per offset group: first and end index of the shell
@@ -247,10 +248,12 @@ def _paint_chunk(r2, flat, centres, weights, lengths, steps, gnorms, gbucket):
         kc, jc, ic = c // (ny * nx), (c // nx) % ny, c % nx
         value = r2[kc, jc, ic]
         x = _shrunk(value)
+        rz, ry, rx = int(np.sqrt(x / weights[0])), int(np.sqrt(x / weights[1])), int(np.sqrt(x / weights[2]))
+        if kc + rz < z0 or kc - rz >= z1:
+            continue
         inner, skip = _covered_parts(r2, kc, jc, ic, lengths)
         inner2 = inner * inner if inner > 0 else 0.0
-        rz, ry, rx = int(np.sqrt(x / weights[0])), int(np.sqrt(x / weights[1])), int(np.sqrt(x / weights[2]))
-        inside = 0 <= kc - rz and kc + rz < nz and 0 <= jc - ry and jc + ry < ny and 0 <= ic - rx and ic + rx < nx
+        inside = z0 <= kc - rz and kc + rz < z1 and 0 <= jc - ry and jc + ry < ny and 0 <= ic - rx and ic + rx < nx
         span[:] = -1
         for t in range(26):  # the orthant of offsets o with sign(o) = _NEIGHBOURS[t]
             if skip & _ORTHANT_COVER[t]:
@@ -263,7 +266,7 @@ def _paint_chunk(r2, flat, centres, weights, lengths, steps, gnorms, gbucket):
                 span[2 * g + 1] = _count_below(x, gnorms, gbucket[g, b], gbucket[g, b + 1])
             for n in range(span[2 * g], span[2 * g + 1]):
                 k, j, i = kc + sz * steps[n, 0], jc + sy * steps[n, 1], ic + sx * steps[n, 2]
-                if inside or (0 <= k < nz and 0 <= j < ny and 0 <= i < nx):
+                if inside or (z0 <= k < z1 and 0 <= j < ny and 0 <= i < nx):
                     flat[(k * ny + j) * nx + i] = max(flat[(k * ny + j) * nx + i], value)
 
 
@@ -276,7 +279,8 @@ def _max_ball_map(r2: np.ndarray, weights: np.ndarray) -> np.ndarray:
     norms, bucket, reach, steps, gnorms, gbucket = _offset_tables(r2max, weights, r2.shape)
     lengths, classes = np.sqrt((_NEIGHBOURS**2 * weights).sum(1)), (np.abs(_NEIGHBOURS) * [4, 2, 1]).sum(1)
     centres = np.flatnonzero(_ridge(r2, classes, norms, bucket, reach))
-    return _paint(r2, centres, weights, lengths, steps, gnorms, gbucket)
+    n_slabs = min(r2.shape[0], numba.get_num_threads())
+    return _paint(r2, centres, weights, lengths, steps, gnorms, gbucket, n_slabs)
 
 
 def _cumulative(r2map: np.ndarray, phase: np.ndarray, unit: float, radii) -> Distribution:
