@@ -90,3 +90,54 @@ def boolean_spheres(shape=(64, 64, 64), radius=4.0, solid_fraction=0.5, spacing=
         "seed": seed if isinstance(seed, int) else None,
     }
     return Volume(out, spacing=spacing, unit=unit, meta=meta)
+
+
+def noisy_grey(labels, levels, blur=1.0, photons=1000.0, seed=0) -> np.ndarray:
+    """A grey volume imaged from a label image: Gaussian blur, then Poisson (photon) noise.
+
+    The noise-free image is ``levels[labels]`` blurred by a Gaussian point-spread function of
+    standard deviation ``blur`` voxels; each voxel then records ``N ~ Poisson(photons · s)``
+    counts and the returned grey value is ``N / photons``: its mean is the blurred level ``s``
+    and its variance ``s / photons`` (the signal-to-noise ratio is ``√(photons · s)``). A
+    stand-in for a scanner with known truth, used to test filters and segmentation.
+
+    Parameters
+    ----------
+    labels : (Z, Y, X) integer ndarray
+        Phase labels 0 … K−1.
+    levels : sequence of K floats ≥ 0
+        Mean grey value of each label.
+    blur : float ≥ 0
+        Standard deviation of the Gaussian point-spread function, in voxels (0: none).
+    photons : float > 0
+        Expected counts per unit grey value.
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    (Z, Y, X) float32 ndarray
+
+    Examples
+    --------
+    >>> labels = np.zeros((4, 4, 4), np.uint8); labels[2:] = 1
+    >>> grey = noisy_grey(labels, [0.2, 0.8], blur=0, photons=1e6, seed=0)
+    >>> bool(abs(grey[3].mean() - 0.8) < 0.01)
+    True
+    """
+    from scipy import ndimage
+
+    labels = np.asarray(labels)
+    levels = np.asarray(levels, dtype=np.float32)
+    if labels.ndim != 3 or not np.issubdtype(labels.dtype, np.integer):
+        raise ParameterError(f"labels must be a 3D integer array; got {labels.dtype} with shape {labels.shape}")
+    if levels.ndim != 1 or labels.min() < 0 or labels.max() >= levels.size:
+        raise ParameterError(f"levels must give one grey value per label 0…{labels.max()}; got {levels.size}")
+    if not np.all(np.isfinite(levels)) or np.any(levels < 0):
+        raise ParameterError(f"levels must be finite and ≥ 0; got {levels.tolist()}")
+    if not blur >= 0 or not photons > 0:
+        raise ParameterError(f"blur must be ≥ 0 and photons > 0; got blur={blur}, photons={photons}")
+    signal = levels[labels]
+    if blur > 0:
+        signal = ndimage.gaussian_filter(signal, blur, mode="reflect")
+    counts = np.random.default_rng(seed).poisson(np.maximum(signal, 0) * photons)
+    return (counts / photons).astype(np.float32)
