@@ -6,6 +6,18 @@ clean-up, the composition check, and ensembles of plausible segmentations propag
 descriptor.
 """
 
+from microtwin.segment._ensemble_io import Ensemble, load_ensemble, save_ensemble
+from microtwin.segment._propagate import Propagated, propagate
 from microtwin.segment._result import Segmentation
+from microtwin.segment._uncertainty import gaussian_field, sample_ensemble
 
-__all__ = ["Segmentation"]
+__all__ = [
+    "Ensemble",
+    "Propagated",
+    "Segmentation",
+    "gaussian_field",
+    "load_ensemble",
+    "propagate",
+    "sample_ensemble",
+    "save_ensemble",
+]
