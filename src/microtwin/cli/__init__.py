@@ -7,6 +7,7 @@ from microtwin.cli._common import MicrotwinGroup
 from microtwin.cli._demo import demo
 from microtwin.cli._io_commands import convert, info
 from microtwin.cli._measure import measure
+from microtwin.cli._segment import segment
 from microtwin.cli._transport import transport
 
 
@@ -18,6 +19,7 @@ def main():
 
 main.add_command(info)
 main.add_command(convert)
+main.add_command(segment)
 main.add_command(measure)
 main.add_command(transport)
 main.add_command(demo)

@@ -65,8 +65,10 @@ def check_probabilities(probabilities, shape, n_classes: int) -> np.ndarray:
     low, high = float(p.min()), float(p.max())
     if not (np.isfinite(low) and np.isfinite(high)) or low < -SUM_TOLERANCE or high > 1 + SUM_TOLERANCE:
         raise ParameterError(f"probabilities must be finite and in [0, 1]; found values in [{low}, {high}]")
-    total = p.sum(axis=0, dtype=np.float64)
-    worst = float(np.abs(total - 1).max())
+    worst = 0.0
+    for z in range(0, shape[0], 16):  # slab by slab: no full-size float64 temporaries
+        total = p[:, z:z + 16].sum(axis=0, dtype=np.float64)
+        worst = max(worst, float(np.abs(total - 1).max()))
     if worst > SUM_TOLERANCE:
         raise ParameterError(f"probabilities must sum to one over the classes at every voxel; "
                              f"the sum is off by up to {worst:.3g}")
