@@ -9,6 +9,7 @@ import click
 
 from microtwin.cli._common import (echo_json, output_options, progress_enabled, read_options, reading_kwargs,
                                    report_options, spacing_option)
+from microtwin.cli._uncertainty import ensemble_intervals, uncertainty_option
 from microtwin.errors import ParameterError
 from microtwin.io import read_volume
 from microtwin.io._atomic import atomic_output, check_writable
@@ -53,12 +54,13 @@ def default_particle_phase(names, fractions: dict) -> str | None:
               help="Transport direction: inlet at index 0, outlet at the end.")
 @click.option("--particles", "particle_phase", default=None, metavar="NAME",
               help="Phase to split into particles (default: am/nmc/solid/…, else the largest non-pore phase).")
+@uncertainty_option
 @read_options
 @spacing_option
 @output_options
 @report_options
-def measure(labels, phase_items, axis, particle_phase, dtype, shape, byte_order, offset, dataset, spacing, out,
-            overwrite, as_json, quiet):
+def measure(labels, phase_items, axis, particle_phase, ensemble_dir, dtype, shape, byte_order, offset, dataset,
+            spacing, out, overwrite, as_json, quiet):
     """Describe every phase of LABELS; write descriptors.json, particles.csv and plots to --out."""
     from microtwin.measure import describe  # heavy: imported when the command runs
 
@@ -76,9 +78,15 @@ def measure(labels, phase_items, axis, particle_phase, dtype, shape, byte_order,
         if phases:
             fractions = {name: float((array == value).mean()) for name, value in phases.items()}
         particle_phase = default_particle_phase(names, fractions)
-    result = describe(array, volume.spacing, phases=phases, axis=axis, unit=volume.unit,
-                      particle_phase=particle_phase)
+    def described(image):
+        return describe(image, volume.spacing, phases=phases, axis=axis, unit=volume.unit,
+                        particle_phase=particle_phase)
+
+    result = described(array)
     data = result.to_dict()
+    if ensemble_dir is not None:
+        data["uncertainty"] = ensemble_intervals(ensemble_dir, array.shape, lambda m: described(m).to_dict(),
+                                                 quiet=not progress_enabled(quiet))
     if out_dir is not None:
         _write_outputs(out_dir, result, data, array, overwrite)
     if as_json:
@@ -86,8 +94,17 @@ def measure(labels, phase_items, axis, particle_phase, dtype, shape, byte_order,
     elif not quiet:
         frame = result.to_frame()
         click.echo(frame.T.to_string(float_format=lambda v: f"{v:.4g}"))
+        if ensemble_dir is not None:
+            _print_intervals(data["uncertainty"])
         if out_dir is not None:
             click.echo(f"\nwrote {', '.join(OUTPUTS)} to {out_dir}")
+
+
+def _print_intervals(uncertainty: dict) -> None:
+    click.echo(f"\nover {uncertainty['members']} ensemble members (mean, 95 % interval):")
+    for key, r in uncertainty["results"].items():
+        if key.startswith("phases.") and key.count(".") == 2:
+            click.echo(f"  {key[7:]:<40} {r['mean']:.4g}  [{r['low']:.4g}, {r['high']:.4g}]")
 
 
 def _write_outputs(out_dir: Path, result, data: dict, array, overwrite: bool) -> None:

@@ -11,11 +11,14 @@ import click
 from microtwin.cli._common import (echo_json, output_options, progress_enabled, read_options, reading_kwargs,
                                    report_options, spacing_option)
 from microtwin.cli._measure import parse_phases
+from microtwin.cli._uncertainty import ensemble_intervals, uncertainty_option
 from microtwin.errors import ParameterError
 from microtwin.io import read_volume
 from microtwin.io._atomic import atomic_output, check_writable
 
 OUTPUTS = ("transport.json", "potential.png")
+#: what --uncertainty reports per phase and axis
+UNCERTAIN_FIELDS = ("sigma_eff", "tortuosity_factor", "m_factor", "volume_fraction")
 FIELDS = ("sigma_eff", "volume_fraction", "tortuosity_factor", "tortuosity", "m_factor", "macmullin",
           "bruggeman_exponent", "percolating", "percolating_fraction", "iterations", "residual", "flux_imbalance")
 
@@ -90,12 +93,13 @@ class _Progress:
               help="Report σ_eff = 0 (τ = inf) for a phase that does not percolate instead of failing.")
 @click.option("--rtol", type=float, default=1e-6, show_default=True, help="Relative residual to reach.")
 @click.option("--flux-tol", type=float, default=1e-3, show_default=True, help="|I_in − I_out| / I to reach.")
+@uncertainty_option
 @read_options
 @spacing_option
 @output_options
 @report_options
-def transport(labels, phase_items, conductivity, axis, periodic, allow_zero, rtol, flux_tol, dtype, shape, byte_order, offset,
-              dataset, spacing, out, overwrite, as_json, quiet):
+def transport(labels, phase_items, conductivity, axis, periodic, allow_zero, rtol, flux_tol, ensemble_dir, dtype, shape,
+              byte_order, offset, dataset, spacing, out, overwrite, as_json, quiet):
     """Effective conductivity, tortuosity factor and M-factor of LABELS; transport.json and potential.png."""
     import numpy as np
 
@@ -131,6 +135,18 @@ def transport(labels, phase_items, conductivity, axis, periodic, allow_zero, rto
     data = {"input": str(labels), "spacing": list(volume.spacing), "unit": volume.unit, "periodic": periodic,
             "conductivity": {name: {str(k): v for k, v in sigma.items()} for name, sigma in cases.items()},
             "results": results}
+    if ensemble_dir is not None:
+        def member_results(member):
+            out = {}
+            for name, sigma in cases.items():
+                for a in axes:
+                    r = conduct(member, sigma, axis=a, spacing=volume.spacing, periodic=periodic, rtol=rtol,
+                                flux_tol=flux_tol, allow_zero=True).to_dict()
+                    out[f"{name}.{a}"] = {key: r[key] for key in UNCERTAIN_FIELDS}
+            return out
+
+        data["uncertainty"] = ensemble_intervals(ensemble_dir, array.shape, member_results,
+                                                 quiet=not progress_enabled(quiet))
     if out_dir is not None:
         _write_outputs(out_dir, data, potentials, axes[0], overwrite)
     if as_json:
@@ -142,6 +158,10 @@ def transport(labels, phase_items, conductivity, axis, periodic, allow_zero, rto
                     tau = r["tortuosity_factor"]
                     click.echo(f"{name:>12} axis {a}: σ_eff {r['sigma_eff']:.5g}  ε {r['volume_fraction']:.4f}  "
                                f"τ {tau if tau is None else f'{tau:.4f}'}  M {r['m_factor']:.4g}  ({r['iterations']} it)")
+        if ensemble_dir is not None:
+            click.echo(f"over {data['uncertainty']['members']} ensemble members (mean, 95 % interval):")
+            for key, r in data["uncertainty"]["results"].items():
+                click.echo(f"  {key:<36} {r['mean']:.5g}  [{r['low']:.5g}, {r['high']:.5g}]")
         if out_dir is not None:
             click.echo(f"wrote {', '.join(OUTPUTS)} to {out_dir}")
 

@@ -75,7 +75,8 @@ def _fields(result) -> dict | None:
     return fields
 
 
-def _summary(values: np.ndarray, level: float) -> Propagated:
+def summarise(values: np.ndarray, level: float) -> Propagated:
+    """Mean, sample standard deviation and empirical ``level`` interval of values along axis 0."""
     low, high = np.quantile(values, [(1 - level) / 2, (1 + level) / 2], axis=0)
     mean, std = values.mean(axis=0), values.std(axis=0, ddof=1)
     if values.ndim == 1:
@@ -153,5 +154,5 @@ def propagate(ensemble, fn, *, level=0.95, progress=False):
                 raise ParameterError(f"{what} is not finite ({value}) for ensemble member {index}; "
                                      "a descriptor that fails on a member cannot be averaged")
         rows.append(row)
-    out = {name: _summary(np.stack([row[name] for row in rows]), level) for name in keys}
+    out = {name: summarise(np.stack([row[name] for row in rows]), level) for name in keys}
     return out.get(None, out)
