@@ -9,6 +9,8 @@ descriptor.
 from microtwin.segment._clean import clean
 from microtwin.segment._composition import composition_volume_fractions
 from microtwin.segment._ensemble_io import Ensemble, load_ensemble, save_ensemble
+from microtwin.segment._features import voxel_features
+from microtwin.segment._forest import RandomForestSegmenter
 from microtwin.segment._gmm import gmm
 from microtwin.segment._mrf import mrf
 from microtwin.segment._particles import watershed_particles
@@ -20,6 +22,7 @@ from microtwin.segment._uncertainty import gaussian_field, sample_ensemble
 __all__ = [
     "Ensemble",
     "Propagated",
+    "RandomForestSegmenter",
     "Segmentation",
     "clean",
     "composition_volume_fractions",
@@ -33,5 +36,6 @@ __all__ = [
     "sample_ensemble",
     "save_ensemble",
     "threshold",
+    "voxel_features",
     "watershed_particles",
 ]
