@@ -93,12 +93,12 @@ def main():
         rf.save(Path(folder) / "ours.joblib")
         print(f"numba cold compile (empty cache, fresh process): {compile_time(__file__, 'ours64'):.1f} s")
         rows = [("ours fit", fit_wall, fit_cpu, None, None)]
+        path = Path(folder) / "grey.npy"
+        np.save(path, grey)
         for chunk in args.chunks:
             p, wall, cpu = timed(rf.predict_proba, grey, chunk=chunk)
             accuracy = np.mean(np.asarray(rf.classes_)[np.argmax(p, axis=0)] == truth)
             del p
-            path = Path(folder) / "grey.npy"
-            np.save(path, grey)
             rows.append((f"ours predict chunk {chunk}", wall, cpu, peak_memory(__file__, f"ours{chunk}", path),
                          accuracy))
         if run_naive:
@@ -115,8 +115,7 @@ def main():
             p, wall, cpu = timed(tool("naive"), grey)
             accuracy = np.mean(forest.classes_[np.argmax(p, axis=1)].reshape(grey.shape) - 1 == truth)
             del p
-            rows.append(("naive predict", wall, cpu, peak_memory(__file__, "naive", Path(folder) / "grey.npy"),
-                         accuracy))
+            rows.append(("naive predict", wall, cpu, peak_memory(__file__, "naive", path), accuracy))
         else:
             print(f"naive whole-volume features + predict skipped: needs ~{naive_bytes / 2**30:.1f} GB "
                   f"> --naive-limit-gb {args.naive_limit_gb}")
