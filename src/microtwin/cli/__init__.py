@@ -5,6 +5,7 @@ import click
 from microtwin import __version__
 from microtwin.cli._common import MicrotwinGroup
 from microtwin.cli._demo import demo
+from microtwin.cli._filter import filter_command
 from microtwin.cli._io_commands import convert, info
 from microtwin.cli._measure import measure
 from microtwin.cli._segment import segment
@@ -19,6 +20,7 @@ def main():
 
 main.add_command(info)
 main.add_command(convert)
+main.add_command(filter_command)
 main.add_command(segment)
 main.add_command(measure)
 main.add_command(transport)
