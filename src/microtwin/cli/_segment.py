@@ -15,9 +15,9 @@ from microtwin.io import read_volume, write_volume
 from microtwin.io._atomic import atomic_output, check_writable
 
 METHODS = ("otsu", "multiotsu", "gmm", "rf")
-#: default correlation length of the ensemble's probability field, in voxels of the smallest spacing
-#: (2–3 blur widths keep S_V within a few per cent of the MAP labels: see segment.sample_ensemble)
-DEFAULT_CORRELATION_VOXELS = 2.0
+#: default correlation length of the ensemble's probability field, in voxels of the smallest spacing:
+#: ≈ 3.5× the combined blur of a scan (1 voxel) and a light denoising (see segment.sample_ensemble)
+DEFAULT_CORRELATION_VOXELS = 5.0
 
 
 def _segmentation(method, grey, n_phases, sparse_path, spacing, seed, quiet):
