@@ -6,8 +6,7 @@ import pytest
 
 from microtwin import data
 from microtwin.errors import ParameterError
-
-SHARED = Path(__file__).resolve().parents[4].parent / "shared" / "data"
+from microtwin.tests.shared_data import SHARED
 
 
 def test_nrel_sample_has_voxel_size_labels_and_provenance():

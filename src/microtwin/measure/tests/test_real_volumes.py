@@ -8,13 +8,11 @@ import pytest
 
 from microtwin.measure import describe, volume_fractions
 
-SHARED = Path(__file__).resolve().parents[4].parent / "shared" / "data"
+from microtwin.tests.shared_data import SHARED, shared_path
 
 
 def _need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data not available at {path}")
-    return path
+    return shared_path(path.relative_to(SHARED))
 
 
 def test_nrel_volume_fractions_match_source():

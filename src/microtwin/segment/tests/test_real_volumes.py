@@ -1,23 +1,16 @@
 """The segmentation chain on the real grey-value CT volumes of ../shared/data."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from microtwin.filters import gaussian
 from microtwin.measure import intrinsic_volumes
 from microtwin.segment import gmm, otsu, propagate, sample_ensemble
-
-SHARED = Path(__file__).resolve().parents[4].parent / "shared" / "data"
+from microtwin.tests.shared_data import read_tiff
 
 
 def _grey(*parts):
-    tifffile = pytest.importorskip("tifffile")
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data not available at {path}")
-    return tifffile.imread(path).astype(np.float32)
+    return read_tiff(*parts).astype(np.float32)
 
 
 def test_fiberform_porosity_agrees_with_the_published_threshold():

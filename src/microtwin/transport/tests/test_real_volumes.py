@@ -1,21 +1,10 @@
 """Transport on the real volumes of ../shared/data against taufactor on the same arrays."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from microtwin.tests.shared_data import read_tiff as _read
 from microtwin.transport import conduct, tortuosity_factor
-
-SHARED = Path(__file__).resolve().parents[4].parent / "shared" / "data"
-
-
-def _read(*parts):
-    tifffile = pytest.importorskip("tifffile")
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data not available at {path}")
-    return tifffile.imread(path)
 
 
 def _taufactor(labels, conductivity=None):
