@@ -33,6 +33,29 @@ def as_3d(array, name: str = "array") -> np.ndarray:
     return arr
 
 
+def as_grey(volume, name: str = "volume", *, float32: bool = True, allow_bool: bool = True) -> np.ndarray:
+    """Return ``volume`` as a non-empty 3D array of finite real grey values.
+
+    With ``float32`` the result is float32 (a copy only when the input is not); otherwise the
+    dtype is kept (integer histograms stay exact). Bool is accepted only with ``allow_bool``.
+    NaN and infinite values are refused: no filter or segmentation can give them a meaning.
+    """
+    arr = as_3d(volume, name)
+    kinds = "biuf" if allow_bool else "iuf"
+    if arr.dtype.kind not in kinds:
+        what = "bool, integer or float" if allow_bool else "integer or float"
+        raise DTypeError(f"{name} must hold real grey values ({what}); got dtype {arr.dtype}")
+    if arr.size == 0:
+        raise DimensionError(f"{name} is empty: shape {arr.shape}")
+    if float32:
+        arr = arr.astype(np.float32, copy=False)
+    if arr.dtype.kind == "f" and not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
+        n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
+        raise ParameterError(f"{name} must be finite; it holds {n_nan} NaN and {n_inf} infinite values "
+                             "(replace, mask or crop them first)")
+    return arr
+
+
 def as_phase(phase, name: str = "phase") -> np.ndarray:
     """Return a 3D boolean phase mask; integer/float arrays are refused rather than guessed."""
     arr = as_3d(phase, name)

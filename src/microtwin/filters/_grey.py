@@ -6,28 +6,8 @@ import numbers
 
 import numpy as np
 
-from microtwin._validation import as_3d
-from microtwin.errors import DimensionError, DTypeError, ParameterError
-
-
-def as_grey(volume, name: str = "volume") -> np.ndarray:
-    """Return ``volume`` as a finite 3D float32 array.
-
-    Boolean, integer and float64 inputs are converted to float32 (a copy); a float32 input is
-    returned as it is (not copied). NaN or infinite values are refused: no filter here can give
-    them a meaning, and they would spread through every neighbourhood.
-    """
-    arr = as_3d(volume, name)
-    if arr.dtype.kind not in "biuf":
-        raise DTypeError(f"{name} must hold real grey values (bool, integer or float); got dtype {arr.dtype}")
-    if arr.size == 0:
-        raise DimensionError(f"{name} is empty: shape {arr.shape}")
-    arr = arr.astype(np.float32, copy=False)
-    if not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
-        n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
-        raise ParameterError(f"{name} must be finite; it holds {n_nan} NaN and {n_inf} infinite values "
-                             "(replace or crop them first)")
-    return arr
+from microtwin._validation import as_grey  # noqa: F401  (re-exported for the filters)
+from microtwin.errors import ParameterError
 
 
 def as_length(value, name: str, allow_zero: bool = False) -> tuple[float, float, float]:

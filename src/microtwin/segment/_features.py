@@ -37,8 +37,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from microtwin._validation import as_3d, as_spacing
-from microtwin.errors import DTypeError, ParameterError
+from microtwin._validation import as_grey, as_spacing
+from microtwin.errors import ParameterError
 
 #: the feature families, in their canonical order
 FEATURES = ("gaussian", "gradient", "structure", "hessian")
@@ -87,16 +87,7 @@ def checked_sigmas(sigmas, spacing) -> tuple[float, ...]:
 
 def checked_volume(volume, name: str = "volume") -> np.ndarray:
     """Return a 3D real, finite grey volume as float32 (no copy when it already is)."""
-    arr = as_3d(volume, name)
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-        raise DTypeError(f"{name} must hold real grey values (integer or float); got dtype {arr.dtype}")
-    arr = np.asarray(arr, dtype=np.float32)
-    if arr.size == 0:
-        raise ParameterError(f"{name} is empty; got shape {arr.shape}")
-    low, high = float(arr.min()), float(arr.max())
-    if not (np.isfinite(low) and np.isfinite(high)):
-        raise ParameterError(f"{name} must be finite; found values in [{low}, {high}] (NaN or inf)")
-    return arr
+    return as_grey(volume, name, allow_bool=False)
 
 
 def feature_names(features=FEATURES, sigmas=DEFAULT_SIGMAS) -> list[str]:

@@ -7,8 +7,8 @@ import numbers
 import numpy as np
 from skimage.filters import threshold_multiotsu, threshold_otsu
 
-from microtwin._validation import as_3d
-from microtwin.errors import DTypeError, ParameterError
+from microtwin._validation import as_grey as validated_grey
+from microtwin.errors import ParameterError
 from microtwin.segment._result import Segmentation
 
 #: most classes a uint8 label image holds
@@ -16,16 +16,9 @@ MAX_PHASES = 255
 
 
 def as_grey(volume, name: str = "volume") -> np.ndarray:
-    """``volume`` as a 3D real array with finite, not all equal values (a copy only where needed)."""
-    arr = as_3d(volume, name)
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-        raise DTypeError(f"{name} must hold integer or floating grey values; got dtype {arr.dtype}")
-    if arr.size == 0:
-        raise ParameterError(f"{name} is empty (shape {arr.shape})")
+    """``volume`` as a 3D real array (dtype kept) with finite, not all equal values."""
+    arr = validated_grey(volume, name, float32=False, allow_bool=False)
     low, high = arr.min(), arr.max()
-    if np.issubdtype(arr.dtype, np.floating) and not (np.isfinite(low) and np.isfinite(high)):
-        bad = int(np.count_nonzero(~np.isfinite(arr)))
-        raise ParameterError(f"{name} must be finite; found {bad} NaN or infinite voxels (mask or fill them first)")
     if low == high:
         raise ParameterError(f"{name} is constant ({low}); there is nothing to segment")
     return arr
