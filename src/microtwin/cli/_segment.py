@@ -20,7 +20,7 @@ METHODS = ("otsu", "multiotsu", "gmm", "rf")
 DEFAULT_CORRELATION_VOXELS = 5.0
 
 
-def _segmentation(method, grey, n_phases, sparse_path, spacing, seed, quiet):
+def _segmentation(method, grey, n_phases, sparse_path, spacing, seed):
     """Run the chosen method; returns a Segmentation."""
     from microtwin.segment import RandomForestSegmenter, gmm, multi_otsu, otsu
 
@@ -77,7 +77,7 @@ def segment(volume, method, n_phases, sparse_path, mrf_beta, uncertainty, correl
     grey_volume = read_volume(volume, progress=progress_enabled(quiet),
                               **reading_kwargs(dtype, shape, byte_order, offset, dataset, spacing))
     grey = np.asarray(grey_volume.compute().array, dtype=np.float32)
-    result = _segmentation(method, grey, n_phases, sparse_path, grey_volume.spacing, seed, quiet)
+    result = _segmentation(method, grey, n_phases, sparse_path, grey_volume.spacing, seed)
     if mrf_beta is not None:
         if result.probabilities is None:
             raise ParameterError(f"--mrf-beta needs posterior probabilities; --method {method} gives hard labels")
